@@ -1,0 +1,206 @@
+"""The Trainer: fits a NeuralNetwork with an Optimizer, evaluates it, and stops early."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy import ndarray
+from tqdm import tqdm
+
+from lincoln.losses import SoftmaxCrossEntropy
+from lincoln.network import NeuralNetwork
+from lincoln.optimizers import Optimizer
+from lincoln.utils.np_utils import assert_finite, permute_data
+
+
+@dataclass
+class History:
+    """What happened during ``Trainer.fit``, one entry per evaluation.
+
+    ``train_loss`` is the mean batch loss over the evaluated epoch (measured while training, so
+    with dropout active); ``val_loss`` is the loss on the validation data in inference mode.
+    ``train_accuracy`` and ``val_accuracy`` are filled when the loss is SoftmaxCrossEntropy
+    (labels are classes). ``best_epoch`` is the evaluated epoch with the lowest validation loss;
+    with early stopping the network ends up holding that epoch's parameters.
+    """
+
+    epochs: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+
+class Trainer:
+    """Trains ``net`` with ``optim``; ``fit`` has the book's signature and returns a History."""
+
+    def __init__(self, net: NeuralNetwork, optim: Optimizer) -> None:
+        if not isinstance(net, NeuralNetwork):
+            raise TypeError(f"net must be a NeuralNetwork, received {type(net).__name__}.")
+        if not isinstance(optim, Optimizer):
+            raise TypeError(f"optim must be a lincoln Optimizer, received {type(optim).__name__}.")
+        self.net = net
+        self.optim = optim
+        self.optim.net = net
+
+    def fit(
+        self,
+        X_train: ndarray,
+        y_train: ndarray,
+        X_test: ndarray,
+        y_test: ndarray,
+        epochs: int = 100,
+        eval_every: int = 10,
+        batch_size: int = 32,
+        seed: int = 1,
+        restart: bool = True,
+        early_stopping: bool = True,
+        *,
+        verbose: bool = True,
+        progress: bool = True,
+    ) -> History:
+        """Train for ``epochs`` epochs of shuffled mini-batches; evaluate every ``eval_every``.
+
+        ``seed`` fixes the shuffling. ``restart=True`` re-initialises the network from its own seed
+        and clears the optimizer's state, so that a fit is reproducible; ``restart=False`` carries
+        on from the current weights. With ``early_stopping``, training stops at the first
+        evaluation whose validation loss is not lower than the best so far, and the network is
+        restored, in place, to the parameters of the best evaluated epoch (``history.best_epoch``).
+        ``verbose`` prints the validation loss at each evaluation; ``progress`` shows a progress
+        bar on fits that last more than two seconds.
+        """
+        self._validate(X_train, y_train, X_test, y_test, epochs, eval_every, batch_size)
+        if restart:
+            self.net.reset()
+            self.optim.reset()
+        self.optim.setup_decay(epochs)
+        classify = isinstance(self.net.loss, SoftmaxCrossEntropy)
+        rng = np.random.default_rng(seed)
+        history = History()
+        best_loss = np.inf
+        best_params: list[ndarray] = []
+        batches_per_epoch = -(-X_train.shape[0] // batch_size)
+        bar = tqdm(
+            total=epochs * batches_per_epoch,
+            disable=not progress,
+            delay=2.0,
+            leave=False,
+            unit="batch",
+        )
+        try:
+            for epoch in range(1, epochs + 1):
+                X_epoch, y_epoch = permute_data(X_train, y_train, rng)
+                total_loss, correct = 0.0, 0
+                for batch, start in enumerate(range(0, X_train.shape[0], batch_size), start=1):
+                    X_batch = X_epoch[start : start + batch_size]
+                    y_batch = y_epoch[start : start + batch_size]
+                    try:
+                        loss = self.net.train_batch(X_batch, y_batch)
+                    except FloatingPointError as error:
+                        raise FloatingPointError(
+                            f"the training loss became NaN or infinite at epoch {epoch}, batch "
+                            f"{batch} (learning rate {self.optim.lr:g}); try a smaller learning "
+                            "rate, or standardise the inputs."
+                        ) from error
+                    self.optim.step()
+                    total_loss += loss * X_batch.shape[0]
+                    if classify:
+                        correct += _count_correct(self.net.loss.prediction, self.net.loss.target)
+                    bar.update(1)
+                self.optim.decay_lr()
+
+                if epoch % eval_every and epoch != epochs:
+                    continue
+                val_loss, val_acc = self._evaluate(X_test, y_test, batch_size, classify)
+                history.epochs.append(epoch)
+                history.train_loss.append(total_loss / X_train.shape[0])
+                history.val_loss.append(val_loss)
+                if classify:
+                    history.train_accuracy.append(correct / X_train.shape[0])
+                    history.val_accuracy.append(val_acc)
+                if verbose:
+                    _log(bar, f"Validation loss after {epoch} epochs is {val_loss:.3f}")
+                if val_loss < best_loss:
+                    best_loss = val_loss
+                    history.best_epoch = epoch
+                    best_params = [p.copy() for p in self.net.params()]
+                elif early_stopping:
+                    for param, best in zip(self.net.params(), best_params, strict=True):
+                        param[...] = best
+                    history.stopped_early = True
+                    if verbose:
+                        _log(
+                            bar,
+                            f"Loss increased after epoch {epoch}, final loss was "
+                            f"{best_loss:.3f}, using the model from epoch {history.best_epoch}",
+                        )
+                    break
+        finally:
+            bar.close()
+        return history
+
+    def _evaluate(
+        self, X: ndarray, y: ndarray, batch_size: int, classify: bool
+    ) -> tuple[float, float]:
+        """Validation loss (inference mode, in chunks) and, for classes, accuracy."""
+        chunk = max(batch_size, 1024)
+        total_loss, correct = 0.0, 0
+        for start in range(0, X.shape[0], chunk):
+            X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]
+            predictions = self.net.forward(X_chunk, inference=True)
+            total_loss += self.net.loss.forward(predictions, y_chunk) * X_chunk.shape[0]
+            if classify:
+                correct += _count_correct(predictions, self.net.loss.target)
+        return total_loss / X.shape[0], correct / X.shape[0]
+
+    @staticmethod
+    def _validate(
+        X_train: ndarray,
+        y_train: ndarray,
+        X_test: ndarray,
+        y_test: ndarray,
+        epochs: int,
+        eval_every: int,
+        batch_size: int,
+    ) -> None:
+        for name, value in (
+            ("epochs", epochs),
+            ("eval_every", eval_every),
+            ("batch_size", batch_size),
+        ):
+            if not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, received {value!r}.")
+        if eval_every > epochs:
+            raise ValueError(
+                f"eval_every={eval_every} is larger than epochs={epochs}: the model would never be "
+                "evaluated. Use eval_every <= epochs."
+            )
+        for X_name, X, y_name, y in (
+            ("X_train", X_train, "y_train", y_train),
+            ("X_test", X_test, "y_test", y_test),
+        ):
+            if X.shape[0] != y.shape[0]:
+                raise ValueError(
+                    f"{X_name} has {X.shape[0]} rows but {y_name} has {y.shape[0]}; each input "
+                    "row needs exactly one target row."
+                )
+            if X.shape[0] == 0:
+                raise ValueError(f"{X_name} is empty.")
+            assert_finite(X, X_name)
+            assert_finite(y, y_name)
+
+
+def _count_correct(predictions: ndarray, one_hot_target: ndarray) -> int:
+    return int(np.sum(predictions.argmax(axis=1) == one_hot_target.argmax(axis=1)))
+
+
+def _log(bar: tqdm, message: str) -> None:
+    """Print ``message`` above the progress bar if it is on screen, plainly otherwise."""
+    shown = not bar.disable and getattr(bar, "last_print_t", 0.0) >= bar.start_t + bar.delay
+    if shown:
+        bar.write(message)
+    else:
+        print(message)

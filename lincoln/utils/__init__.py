@@ -1,0 +1,1 @@
+"""Helpers: numpy utilities (``np_utils``) and finite-difference gradient checks (``gradcheck``)."""
