@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy import ndarray
 
-from lincoln.utils.np_utils import assert_same_shape, log_softmax, softmax
+from lincoln.utils.np_utils import assert_same_shape
 
 
 class Loss:
@@ -104,8 +104,11 @@ class SoftmaxCrossEntropy(Loss):
         return to_one_hot(target, prediction.shape[1], prediction.shape[0], prediction.dtype)
 
     def _output(self) -> float:
-        self.softmax_preds = softmax(self.prediction)
-        log_probs = log_softmax(self.prediction)
+        shifted = self.prediction - self.prediction.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        sums = exps.sum(axis=1, keepdims=True)
+        self.softmax_preds = exps / sums
+        log_probs = shifted - np.log(sums)
         return float(-np.sum(self.target * log_probs) / self.prediction.shape[0])
 
     def _input_grad(self) -> ndarray:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from lincoln.losses import SoftmaxCrossEntropy
 from lincoln.network import NeuralNetwork
 from lincoln.optimizers import Optimizer
-from lincoln.utils.np_utils import assert_finite, permute_data
+from lincoln.utils.np_utils import assert_finite
 
 
 @dataclass
@@ -64,13 +64,17 @@ class Trainer:
     ) -> History:
         """Train for ``epochs`` epochs of shuffled mini-batches; evaluate every ``eval_every``.
 
-        ``seed`` fixes the shuffling. ``restart=True`` re-initialises the network from its own seed
-        and clears the optimizer's state, so that a fit is reproducible; ``restart=False`` carries
-        on from the current weights. With ``early_stopping``, training stops at the first
-        evaluation whose validation loss is not lower than the best so far, and the network is
-        restored, in place, to the parameters of the best evaluated epoch (``history.best_epoch``).
+        Each epoch visits the training rows in a new random order (gathered batch by batch, which
+        is faster than copying a shuffled dataset); ``seed`` fixes that order. ``restart=True``
+        re-initialises the network from its own seed and clears the optimizer's state, so that a
+        fit is reproducible; ``restart=False`` carries on from the current weights. With
+        ``early_stopping``, training stops at the first evaluation whose validation loss is not
+        lower than the best so far, and the network is restored, in place, to the parameters of
+        the best evaluated epoch (``history.best_epoch``).
         ``verbose`` prints the validation loss at each evaluation; ``progress`` shows a progress
-        bar on fits that last more than two seconds.
+        bar on fits that last more than two seconds. Overflow inside a training step is not
+        reported as a numpy warning: the loss becomes infinite or NaN and ``fit`` stops with a
+        FloatingPointError that names the epoch and batch.
         """
         self._validate(X_train, y_train, X_test, y_test, epochs, eval_every, batch_size)
         if restart:
@@ -92,13 +96,14 @@ class Trainer:
         )
         try:
             for epoch in range(1, epochs + 1):
-                X_epoch, y_epoch = permute_data(X_train, y_train, rng)
+                order = rng.permutation(X_train.shape[0])
                 total_loss, correct = 0.0, 0
                 for batch, start in enumerate(range(0, X_train.shape[0], batch_size), start=1):
-                    X_batch = X_epoch[start : start + batch_size]
-                    y_batch = y_epoch[start : start + batch_size]
+                    rows = order[start : start + batch_size]
+                    X_batch, y_batch = X_train[rows], y_train[rows]
                     try:
-                        loss = self.net.train_batch(X_batch, y_batch)
+                        with np.errstate(over="ignore", invalid="ignore"):
+                            loss = self.net.train_batch(X_batch, y_batch)
                     except FloatingPointError as error:
                         raise FloatingPointError(
                             f"the training loss became NaN or infinite at epoch {epoch}, batch "
@@ -110,7 +115,8 @@ class Trainer:
                     if classify:
                         correct += _count_correct(self.net.loss.prediction, self.net.loss.target)
                     bar.update(1)
-                self.optim.decay_lr()
+                if epoch < epochs:
+                    self.optim.decay_lr()
 
                 if epoch % eval_every and epoch != epochs:
                     continue

@@ -1,0 +1,35 @@
+# make test       lint (ruff, mypy), unit tests and every chapter notebook (nbval)
+# make reproduce  the book's headline experiments, ours beside the book's (FULL_MNIST=1 for all 70k digits)
+# make bench      lincoln vs PyTorch CPU on identical work
+# Each target creates .venv from requirements.txt (plus `pip install -e .`) when it is missing.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
+
+.PHONY: test lint pytest reproduce bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+test: lint pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check lincoln tests benchmarks reproduce
+	$(PY) -m ruff format --check lincoln tests benchmarks reproduce
+	$(PY) -m mypy
+
+pytest: $(VENV)/.installed
+	$(PY) -m pytest $(NBVAL) tests chapters
+
+reproduce: $(VENV)/.installed
+	$(PY) -m reproduce $(if $(FULL_MNIST),--full-mnist)
+
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks.bench_mlp
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

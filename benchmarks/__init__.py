@@ -1,0 +1,1 @@
+"""Benchmarks: lincoln and PyTorch CPU on identical work, in one process, printed as ratios."""

@@ -1,0 +1,71 @@
+"""MLP 784-89-10 (sigmoid hidden, softmax cross-entropy), batch 60, SGD momentum, one epoch.
+
+lincoln's Trainer and the same loop in PyTorch CPU (2 threads) do identical work on 60,000 float32
+samples in one process: shuffle, then per batch forward, loss, backward and update.
+Run: ``python -m benchmarks.bench_mlp [--samples N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from types import ModuleType
+
+import numpy as np
+
+from benchmarks.common import Timing, best_time, load_torch, mnist_like
+from lincoln import Dense, NeuralNetwork, SGDMomentum, Sigmoid, SoftmaxCrossEntropy, Trainer
+
+BATCH_SIZE = 60
+TARGET = 1.5
+
+
+def lincoln_epoch(X: np.ndarray, y: np.ndarray) -> None:
+    """One epoch of lincoln's Trainer (evaluation on one batch only, to time training)."""
+    net = NeuralNetwork([Dense(89, Sigmoid()), Dense(10)], SoftmaxCrossEntropy(), seed=1)
+    Trainer(net, SGDMomentum(0.1, momentum=0.9)).fit(
+        X,
+        y,
+        X[:BATCH_SIZE],
+        y[:BATCH_SIZE],
+        epochs=1,
+        eval_every=1,
+        batch_size=BATCH_SIZE,
+        verbose=False,
+        progress=False,
+    )
+
+
+def torch_epoch(torch: ModuleType, X: np.ndarray, y: np.ndarray) -> None:
+    """The same epoch in PyTorch: a shuffled pass of batch 60 with SGD momentum."""
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 89), torch.nn.Sigmoid(), torch.nn.Linear(89, 10)
+    )
+    optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    perm = torch.randperm(X_t.shape[0])
+    X_t, y_t = X_t[perm], y_t[perm]
+    for start in range(0, X_t.shape[0], BATCH_SIZE):
+        optim.zero_grad()
+        loss = loss_fn(model(X_t[start : start + BATCH_SIZE]), y_t[start : start + BATCH_SIZE])
+        loss.backward()
+        optim.step()
+
+
+def main(argv: list[str] | None = None) -> Timing:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    X, y = mnist_like(args.samples)
+    torch = load_torch()
+    lincoln_s = best_time(lambda: lincoln_epoch(X, y), args.repeat)
+    torch_s = None if torch is None else best_time(lambda: torch_epoch(torch, X, y), args.repeat)
+    timing = Timing(f"MLP 784-89-10, batch 60, {args.samples} samples", lincoln_s, torch_s, TARGET)
+    print(timing.line())
+    return timing
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Shared pieces of the benchmarks: timing, PyTorch thread setup, synthetic data, the report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+TORCH_THREADS = 2
+
+
+def load_torch() -> ModuleType | None:
+    """Import PyTorch limited to ``TORCH_THREADS`` threads, or return None if it is missing."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(TORCH_THREADS)
+    return torch
+
+
+def best_time(work: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of ``repeat`` wall-clock timings of ``work()``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def mnist_like(n: int, seed: int = 0, image: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` float32 standardised "images" and integer labels of MNIST's shape, made up here.
+
+    Speed does not depend on what the pixels show, so benchmarks need no download.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 1, 28, 28) if image else (n, 784), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    return X, y
+
+
+@dataclass
+class Timing:
+    """One row of a benchmark report."""
+
+    workload: str
+    lincoln_s: float
+    torch_s: float | None
+    target: float
+
+    def line(self) -> str:
+        """The row as text: times, ratio lincoln/PyTorch, and whether it meets the target."""
+        if self.torch_s is None:
+            return f"{self.workload:<48} lincoln {self.lincoln_s:8.3f} s   (PyTorch not installed)"
+        ratio = self.lincoln_s / self.torch_s
+        verdict = "meets" if ratio <= self.target else "MISSES"
+        return (
+            f"{self.workload:<48} lincoln {self.lincoln_s:8.3f} s   PyTorch {self.torch_s:8.3f} s"
+            f"   ratio {ratio:5.2f}  ({verdict} target <= {self.target})"
+        )
