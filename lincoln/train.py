@@ -34,17 +34,12 @@ class History:
     stopped_early: bool = False
 
 
-class Trainer:
-    """Trains ``net`` with ``optim``; ``fit`` has the book's signature and returns a History."""
+class TrainerBase:
+    """The training loop shared by lincoln's Trainer and the PyTorch trainer of chapter 7.
 
-    def __init__(self, net: NeuralNetwork, optim: Optimizer) -> None:
-        if not isinstance(net, NeuralNetwork):
-            raise TypeError(f"net must be a NeuralNetwork, received {type(net).__name__}.")
-        if not isinstance(optim, Optimizer):
-            raise TypeError(f"optim must be a lincoln Optimizer, received {type(optim).__name__}.")
-        self.net = net
-        self.optim = optim
-        self.optim.net = net
+    ``fit`` shuffles, batches, evaluates, records a History and stops early; subclasses supply
+    the library-specific steps (``_train_step``, ``_evaluate``, ``_snapshot``...).
+    """
 
     def fit(
         self,
@@ -78,14 +73,13 @@ class Trainer:
         """
         self._validate(X_train, y_train, X_test, y_test, epochs, eval_every, batch_size)
         if restart:
-            self.net.reset()
-            self.optim.reset()
-        self.optim.setup_decay(epochs)
-        classify = isinstance(self.net.loss, SoftmaxCrossEntropy)
+            self._restart()
+        self._begin(epochs, seed)
+        classify = self._classifies()
         rng = np.random.default_rng(seed)
         history = History()
         best_loss = np.inf
-        best_params: list[ndarray] = []
+        best_state: object = None
         batches_per_epoch = -(-X_train.shape[0] // batch_size)
         bar = tqdm(
             total=epochs * batches_per_epoch,
@@ -100,27 +94,23 @@ class Trainer:
                 total_loss, correct = 0.0, 0
                 for batch, start in enumerate(range(0, X_train.shape[0], batch_size), start=1):
                     rows = order[start : start + batch_size]
-                    X_batch, y_batch = X_train[rows], y_train[rows]
                     try:
-                        with np.errstate(over="ignore", invalid="ignore"):
-                            loss = self.net.train_batch(X_batch, y_batch)
+                        loss, batch_correct = self._train_step(X_train[rows], y_train[rows])
                     except FloatingPointError as error:
                         raise FloatingPointError(
                             f"the training loss became NaN or infinite at epoch {epoch}, batch "
-                            f"{batch} (learning rate {self.optim.lr:g}); try a smaller learning "
-                            "rate, or standardise the inputs."
+                            f"{batch} (learning rate {self._learning_rate():g}); try a smaller "
+                            "learning rate, or standardise the inputs."
                         ) from error
-                    self.optim.step()
-                    total_loss += loss * X_batch.shape[0]
-                    if classify:
-                        correct += _count_correct(self.net.loss.prediction, self.net.loss.target)
+                    total_loss += loss * rows.shape[0]
+                    correct += batch_correct
                     bar.update(1)
                 if epoch < epochs:
-                    self.optim.decay_lr()
+                    self._end_epoch()
 
                 if epoch % eval_every and epoch != epochs:
                     continue
-                val_loss, val_acc = self._evaluate(X_test, y_test, batch_size, classify)
+                val_loss, val_acc = self._evaluate(X_test, y_test, batch_size)
                 history.epochs.append(epoch)
                 history.train_loss.append(total_loss / X_train.shape[0])
                 history.val_loss.append(val_loss)
@@ -132,10 +122,9 @@ class Trainer:
                 if val_loss < best_loss:
                     best_loss = val_loss
                     history.best_epoch = epoch
-                    best_params = [p.copy() for p in self.net.params()]
+                    best_state = self._snapshot()
                 elif early_stopping:
-                    for param, best in zip(self.net.params(), best_params, strict=True):
-                        param[...] = best
+                    self._restore(best_state)
                     history.stopped_early = True
                     if verbose:
                         _log(
@@ -147,20 +136,6 @@ class Trainer:
         finally:
             bar.close()
         return history
-
-    def _evaluate(
-        self, X: ndarray, y: ndarray, batch_size: int, classify: bool
-    ) -> tuple[float, float]:
-        """Validation loss (inference mode, in chunks) and, for classes, accuracy."""
-        chunk = max(batch_size, 1024)
-        total_loss, correct = 0.0, 0
-        for start in range(0, X.shape[0], chunk):
-            X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]
-            predictions = self.net.forward(X_chunk, inference=True)
-            total_loss += self.net.loss.forward(predictions, y_chunk) * X_chunk.shape[0]
-            if classify:
-                correct += _count_correct(predictions, self.net.loss.target)
-        return total_loss / X.shape[0], correct / X.shape[0]
 
     @staticmethod
     def _validate(
@@ -197,6 +172,106 @@ class Trainer:
                 raise ValueError(f"{X_name} is empty.")
             assert_finite(X, X_name)
             assert_finite(y, y_name)
+
+    def _restart(self) -> None:
+        """Re-initialise the model and clear the optimizer's state."""
+        raise NotImplementedError
+
+    def _begin(self, epochs: int, seed: int) -> None:
+        """Prepare a fit of ``epochs`` epochs (learning-rate schedule, random state)."""
+        raise NotImplementedError
+
+    def _classifies(self) -> bool:
+        """Whether the targets are classes, so that accuracy is recorded."""
+        raise NotImplementedError
+
+    def _train_step(self, X_batch: ndarray, y_batch: ndarray) -> tuple[float, int]:
+        """Train on one batch; return its loss and its number of correct predictions."""
+        raise NotImplementedError
+
+    def _end_epoch(self) -> None:
+        """Called after every epoch but the last (learning-rate decay)."""
+        raise NotImplementedError
+
+    def _learning_rate(self) -> float:
+        """The current learning rate, for error messages."""
+        raise NotImplementedError
+
+    def _evaluate(self, X: ndarray, y: ndarray, batch_size: int) -> tuple[float, float]:
+        """Loss and accuracy on ``X``, ``y`` in inference mode."""
+        raise NotImplementedError
+
+    def _snapshot(self) -> object:
+        """A copy of the model's parameters."""
+        raise NotImplementedError
+
+    def _restore(self, snapshot: object) -> None:
+        """Put a snapshot's parameters back into the model, in place."""
+        raise NotImplementedError
+
+
+class Trainer(TrainerBase):
+    """Trains ``net`` with ``optim``; ``fit`` has the book's signature and returns a History."""
+
+    def __init__(self, net: NeuralNetwork, optim: Optimizer) -> None:
+        if not isinstance(net, NeuralNetwork):
+            raise TypeError(f"net must be a NeuralNetwork, received {type(net).__name__}.")
+        if not isinstance(optim, Optimizer):
+            raise TypeError(f"optim must be a lincoln Optimizer, received {type(optim).__name__}.")
+        self.net = net
+        self.optim = optim
+        self.optim.net = net
+
+    def _restart(self) -> None:
+        """Re-initialise the model from its seed and clear the optimizer's state."""
+        self.net.reset()
+        self.optim.reset()
+
+    def _begin(self, epochs: int, seed: int) -> None:
+        """Prepare the learning-rate schedule for a fit of ``epochs`` epochs."""
+        self.optim.setup_decay(epochs)
+
+    def _classifies(self) -> bool:
+        """Whether targets are classes, so that accuracy is recorded."""
+        return isinstance(self.net.loss, SoftmaxCrossEntropy)
+
+    def _train_step(self, X_batch: ndarray, y_batch: ndarray) -> tuple[float, int]:
+        """Forward, loss, backward and update on one batch; return the loss and #correct."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self.net.train_batch(X_batch, y_batch)
+        self.optim.step()
+        if not self._classifies():
+            return loss, 0
+        return loss, _count_correct(self.net.loss.prediction, self.net.loss.target)
+
+    def _end_epoch(self) -> None:
+        """Apply one epoch of learning-rate decay."""
+        self.optim.decay_lr()
+
+    def _learning_rate(self) -> float:
+        return self.optim.lr
+
+    def _evaluate(self, X: ndarray, y: ndarray, batch_size: int) -> tuple[float, float]:
+        """Validation loss (inference mode, in chunks) and, for classes, accuracy."""
+        chunk = max(batch_size, 1024)
+        total_loss, correct = 0.0, 0
+        for start in range(0, X.shape[0], chunk):
+            X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]
+            predictions = self.net.forward(X_chunk, inference=True)
+            total_loss += self.net.loss.forward(predictions, y_chunk) * X_chunk.shape[0]
+            if self._classifies():
+                correct += _count_correct(predictions, self.net.loss.target)
+        return total_loss / X.shape[0], correct / X.shape[0]
+
+    def _snapshot(self) -> object:
+        """A copy of the current parameters."""
+        return [p.copy() for p in self.net.params()]
+
+    def _restore(self, snapshot: object) -> None:
+        """Put the parameters of ``snapshot`` back into the network, in place."""
+        assert isinstance(snapshot, list)
+        for param, best in zip(self.net.params(), snapshot, strict=True):
+            param[...] = best
 
 
 def _count_correct(predictions: ndarray, one_hot_target: ndarray) -> int:
