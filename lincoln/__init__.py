@@ -6,7 +6,7 @@ are also available at the top level (``from lincoln import Dense, NeuralNetwork`
 
 from lincoln.activations import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from lincoln.base import Operation, ParamOperation
-from lincoln.layers import Dense, Layer
+from lincoln.layers import AvgPool2D, Conv2D, Dense, Layer, MaxPool2D
 from lincoln.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy
 from lincoln.network import LayerBlock, NeuralNetwork
 from lincoln.optimizers import SGD, AdaGrad, Adam, Optimizer, RegularizedSGD, SGDMomentum
@@ -18,6 +18,8 @@ __all__ = [
     "SGD",
     "AdaGrad",
     "Adam",
+    "AvgPool2D",
+    "Conv2D",
     "Dense",
     "History",
     "Layer",
@@ -25,6 +27,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "Loss",
+    "MaxPool2D",
     "MeanSquaredError",
     "NeuralNetwork",
     "Operation",

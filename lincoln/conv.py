@@ -1,0 +1,295 @@
+"""Convolution and pooling Operations on batches of images, vectorised with sliding windows.
+
+Images are ``(batch, channels, height, width)`` arrays. A convolution weight ``W`` has shape
+``(in_channels, out_channels, k_h, k_w)`` (the book's layout; PyTorch stores the transpose,
+``(out_channels, in_channels, k_h, k_w)``). As in the book and in PyTorch, "convolution" means the
+cross-correlation
+
+    Y[n, f, i, j] = Σ_{c, a, b} X_pad[n, c, s·i + a, s·j + b] · W[c, f, a, b]
+
+with stride ``s`` and ``X_pad`` the input padded with zeros.
+
+How it is computed without a Python loop over samples or pixels ("im2col"): every window
+``X_pad[n, :, s·i : s·i + k_h, s·j : s·j + k_w]`` is copied, through a sliding-window view, into
+one column of a patch matrix ``P[n]`` of shape ``(in_channels·k_h·k_w, out_h·out_w)``. The
+convolution is then one batched matrix product, ``Y[n] = W_mat · P[n]``, with ``W_mat`` the
+weights reshaped to ``(out_channels, in_channels·k_h·k_w)``. Backward re-uses the same matrices:
+
+    ∂L/∂W_mat = Σ_n ∂L/∂Y[n] · P[n]ᵀ          ∂L/∂P[n] = W_matᵀ · ∂L/∂Y[n]
+
+and ∂L/∂X is ∂L/∂P folded back onto the image ("col2im"): each of the ``k_h·k_w`` kernel offsets
+``(a, b)`` adds its slice of ∂L/∂P to the strided sub-grid ``X_pad[:, :, a::s, b::s]`` it was
+copied from, so the only loop is over kernel offsets. (Folding back is the same as convolving the
+output gradient with the kernel rotated by 180°, the step the book's own code misses.)
+
+Memory: the patch matrix has ``batch·in_channels·k_h·k_w·out_h·out_w`` entries. For the book's
+layer (1 channel, 5×5 kernel, 28×28 images) that is 80 MB for 1,024 float32 images, so predict in
+batches (``NeuralNetwork.predict`` does). The patches are kept for the weight gradient only after
+a training forward pass; an inference pass keeps nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy import ndarray
+from numpy.lib.stride_tricks import sliding_window_view
+
+from lincoln.base import Operation, ParamOperation
+
+PADDINGS = ("same", "valid")
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """``value`` as an int, or a ValueError naming ``name`` if it is not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, received {value!r}.")
+    return int(value)
+
+
+def padding_amounts(kernel_size: int, padding: str | int) -> tuple[int, int]:
+    """Zeros added ``(before, after)`` along one axis for a kernel of ``kernel_size``.
+
+    ``"same"`` pads ``kernel_size - 1`` zeros in all, half before and the rest after (one more
+    after for an even kernel, as PyTorch does), so that stride 1 keeps the image size;
+    ``"valid"`` pads nothing; an integer ``p`` pads ``p`` zeros on both sides.
+    """
+    if padding == "same":
+        total = kernel_size - 1
+        return total // 2, total - total // 2
+    if padding == "valid":
+        return 0, 0
+    if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool) and padding >= 0:
+        return int(padding), int(padding)
+    raise ValueError(
+        f"padding must be one of {PADDINGS} or a non-negative integer, received {padding!r}."
+    )
+
+
+def check_images(x: ndarray, where: str) -> None:
+    """Raise a ValueError naming ``where`` unless ``x`` is a 4-D batch of images."""
+    if x.ndim != 4:
+        raise ValueError(
+            f"{where} expects a 4-D input (batch, channels, height, width), received shape "
+            f"{x.shape}. Reshape flat images first, e.g. X.reshape(-1, 1, 28, 28) for MNIST."
+        )
+
+
+def _sub_grid(offset: int, stride: int, count: int) -> slice:
+    """The ``count`` positions ``offset, offset + stride, ...``: where a kernel offset lands."""
+    return slice(offset, offset + stride * (count - 1) + 1, stride)
+
+
+class Conv2D_Op(ParamOperation):
+    """2-D convolution (cross-correlation) of ``(batch, in_channels, height, width)`` images.
+
+    ``W`` has shape ``(in_channels, out_channels, k_h, k_w)``; the output has shape
+    ``(batch, out_channels, out_h, out_w)`` with ``out_h = (height + pad_h - k_h) // stride + 1``
+    (``pad_h`` the total padding; likewise for the width). ``padding`` is ``"same"`` (the book's
+    default: stride 1 keeps the image size), ``"valid"`` (no padding) or a number of zeros per
+    side.
+
+    Forward: ``Y[n] = W_mat · P[n]``, one batched matrix product with the patch matrix ``P``
+    (see the module docstring). Backward: ``∂L/∂W = Σ_n ∂L/∂Y[n] · P[n]ᵀ`` reshaped to ``W``'s
+    layout, and ``∂L/∂X`` obtained by folding ``W_matᵀ · ∂L/∂Y[n]`` back onto the padded image
+    with one strided slice-addition per kernel offset, then cropping the padding.
+    """
+
+    def __init__(self, W: ndarray, padding: str | int = "same", stride: int = 1) -> None:
+        if W.ndim != 4:
+            raise ValueError(
+                "Conv2D_Op expects W of shape (in_channels, out_channels, k, k), received shape "
+                f"{W.shape}."
+            )
+        super().__init__(W)
+        self.stride = check_positive_int(stride, "stride")
+        self.padding = padding
+        self.pad_h = padding_amounts(W.shape[2], padding)
+        self.pad_w = padding_amounts(W.shape[3], padding)
+        self._padded: ndarray | None = None
+        self._patches: ndarray | None = None
+
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
+        """``(out_h, out_w)`` for ``height × width`` images."""
+        k_h, k_w = self.param.shape[2:]
+        return (
+            (height + sum(self.pad_h) - k_h) // self.stride + 1,
+            (width + sum(self.pad_w) - k_w) // self.stride + 1,
+        )
+
+    def _output(self, inference: bool) -> ndarray:
+        x = self.input_
+        check_images(x, "Conv2D_Op")
+        in_channels, out_channels, k_h, k_w = self.param.shape
+        if x.shape[1] != in_channels:
+            raise ValueError(
+                f"Conv2D_Op expected images with {in_channels} channel(s) (W has shape "
+                f"{self.param.shape}), received an input of shape {x.shape}. Feed images with "
+                f"{in_channels} channel(s), or build a new layer for this input."
+            )
+        out_h, out_w = self.output_size(*x.shape[2:])
+        if out_h < 1 or out_w < 1:
+            raise ValueError(
+                f"Conv2D_Op: a {k_h}×{k_w} kernel with padding {self.padding!r} does not fit in "
+                f"images of size {x.shape[2]}×{x.shape[3]}; use larger images, a smaller kernel "
+                "or padding='same'."
+            )
+        patches = self._im2col(x)
+        self._patches = None if inference else patches
+        out = np.matmul(self._weight_matrix(), patches)
+        return out.reshape(x.shape[0], out_channels, out_h, out_w)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        batch, out_channels, out_h, out_w = output_grad.shape
+        grad = output_grad.reshape(batch, out_channels, out_h * out_w)
+        return self._col2im(np.matmul(self._weight_matrix().T, grad))
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        patches = self._patches if self._patches is not None else self._im2col(self.input_)
+        in_channels, out_channels, k_h, k_w = self.param.shape
+        grad = output_grad.reshape(output_grad.shape[0], out_channels, -1)
+        grad_W = np.matmul(grad, patches.transpose(0, 2, 1)).sum(axis=0)
+        return np.ascontiguousarray(
+            grad_W.reshape(out_channels, in_channels, k_h, k_w).transpose(1, 0, 2, 3)
+        )
+
+    def _weight_matrix(self) -> ndarray:
+        """``W`` as ``(out_channels, in_channels·k_h·k_w)``, columns in the patch order."""
+        in_channels, out_channels, k_h, k_w = self.param.shape
+        return self.param.transpose(1, 0, 2, 3).reshape(out_channels, in_channels * k_h * k_w)
+
+    def _pad(self, x: ndarray) -> ndarray:
+        """``x`` with its zero border, written into a buffer re-used from call to call."""
+        (top, bottom), (left, right) = self.pad_h, self.pad_w
+        if top == bottom == left == right == 0:
+            return x
+        batch, channels, height, width = x.shape
+        shape = (batch, channels, height + top + bottom, width + left + right)
+        if self._padded is None or self._padded.shape != shape or self._padded.dtype != x.dtype:
+            self._padded = np.zeros(shape, dtype=x.dtype)
+        self._padded[:, :, top : top + height, left : left + width] = x
+        return self._padded
+
+    def _im2col(self, x: ndarray) -> ndarray:
+        """The patch matrix ``P``, shape ``(batch, in_channels·k_h·k_w, out_h·out_w)``."""
+        k_h, k_w = self.param.shape[2:]
+        s = self.stride
+        windows = sliding_window_view(self._pad(x), (k_h, k_w), axis=(2, 3))[:, :, ::s, ::s]
+        # (batch, C, out_h, out_w, k_h, k_w) -> (batch, C, k_h, k_w, out_h, out_w), one copy.
+        patches = np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+        batch, channels, _, _, out_h, out_w = patches.shape
+        return patches.reshape(batch, channels * k_h * k_w, out_h * out_w)
+
+    def _col2im(self, grad_patches: ndarray) -> ndarray:
+        """Fold ``∂L/∂P`` back onto the image: one strided slice-addition per kernel offset."""
+        batch, channels, height, width = self.input_.shape
+        k_h, k_w = self.param.shape[2:]
+        out_h, out_w = self.output_size(height, width)
+        (top, bottom), (left, right) = self.pad_h, self.pad_w
+        grad_padded = np.zeros(
+            (batch, channels, height + top + bottom, width + left + right),
+            dtype=grad_patches.dtype,
+        )
+        grad_windows = grad_patches.reshape(batch, channels, k_h, k_w, out_h, out_w)
+        for a in range(k_h):
+            for b in range(k_w):
+                rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
+                grad_padded[:, :, rows, cols] += grad_windows[:, :, a, b]
+        return grad_padded[:, :, top : top + height, left : left + width]
+
+
+class ConvBiasAdd(ParamOperation):
+    """``Y = X + B`` with ``B`` of shape ``(1, channels, 1, 1)``: one bias per output channel.
+
+    ``B`` is broadcast over the batch and the image, so its gradient sums over them:
+    ``∂L/∂B[0, f, 0, 0] = Σ_{n,i,j} ∂L/∂Y[n, f, i, j]``; ``∂L/∂X = ∂L/∂Y``.
+    """
+
+    def __init__(self, B: ndarray) -> None:
+        if B.ndim != 4 or B.shape[0] != 1 or B.shape[2:] != (1, 1):
+            raise ValueError(
+                f"ConvBiasAdd expects B of shape (1, channels, 1, 1), received shape {B.shape}."
+            )
+        super().__init__(B)
+
+    def _output(self, inference: bool) -> ndarray:
+        check_images(self.input_, "ConvBiasAdd")
+        if self.input_.shape[1] != self.param.shape[1]:
+            raise ValueError(
+                f"ConvBiasAdd holds {self.param.shape[1]} bias(es), one per channel, but received "
+                f"an input with {self.input_.shape[1]} channel(s) (shape {self.input_.shape})."
+            )
+        return self.input_ + self.param
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return output_grad
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        return output_grad.sum(axis=(0, 2, 3), keepdims=True)
+
+
+class _Pool2D(Operation):
+    """Shared windowing of the pooling Operations: ``size × size`` windows every ``stride``.
+
+    There is no padding; windows that would stick out of the image are not formed (PyTorch's
+    default), so the output is ``((height - size) // stride + 1, (width - size) // stride + 1)``.
+    """
+
+    def __init__(self, size: int = 2, stride: int | None = None) -> None:
+        super().__init__()
+        self.size = check_positive_int(size, "size")
+        self.stride = self.size if stride is None else check_positive_int(stride, "stride")
+
+    def _windows(self) -> ndarray:
+        """A view of every window, shape ``(batch, channels, out_h, out_w, size, size)``."""
+        x = self.input_
+        check_images(x, type(self).__name__)
+        if x.shape[2] < self.size or x.shape[3] < self.size:
+            raise ValueError(
+                f"{type(self).__name__}: {self.size}×{self.size} windows do not fit in images of "
+                f"size {x.shape[2]}×{x.shape[3]}; use a smaller size."
+            )
+        s = self.stride
+        return sliding_window_view(x, (self.size, self.size), axis=(2, 3))[:, :, ::s, ::s]
+
+    def _scatter(self, grad_by_offset: list[ndarray]) -> ndarray:
+        """Add ``grad_by_offset[a·size + b]`` to the input positions at window offset ``(a, b)``."""
+        out_h, out_w = grad_by_offset[0].shape[2:]
+        grad = np.zeros_like(self.input_, dtype=grad_by_offset[0].dtype)
+        for offset, window_grad in enumerate(grad_by_offset):
+            a, b = divmod(offset, self.size)
+            rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
+            grad[:, :, rows, cols] += window_grad
+        return grad
+
+
+class MaxPool2D_Op(_Pool2D):
+    """Max pooling: ``Y[n, c, i, j] = max_{a,b} X[n, c, s·i + a, s·j + b]``.
+
+    Backward: each output gradient flows to the position of its window's maximum (the first one,
+    in row-major order, if several values tie, as in PyTorch); every other position gets 0.
+    """
+
+    def _output(self, inference: bool) -> ndarray:
+        windows = self._windows()
+        flat = windows.reshape(*windows.shape[:4], self.size * self.size)
+        self.argmax = flat.argmax(axis=-1)
+        return np.take_along_axis(flat, self.argmax[..., np.newaxis], axis=-1)[..., 0]
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return self._scatter(
+            [np.where(self.argmax == offset, output_grad, 0) for offset in range(self.size**2)]
+        )
+
+
+class AvgPool2D_Op(_Pool2D):
+    """Average pooling: ``Y[n, c, i, j] = mean_{a,b} X[n, c, s·i + a, s·j + b]``.
+
+    Backward: every position of a window receives ``∂L/∂Y[n, c, i, j] / size²``.
+    """
+
+    def _output(self, inference: bool) -> ndarray:
+        return self._windows().mean(axis=(4, 5))
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        share = output_grad / (self.size * self.size)
+        return self._scatter([share] * self.size**2)
