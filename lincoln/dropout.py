@@ -33,7 +33,7 @@ class Dropout(Operation):
             self.mask = np.ones((), dtype=self.input_.dtype)
             return self.input_
         keep = self.rng.random(self.input_.shape, dtype=np.float32) < self.keep_prob
-        self.mask = keep.astype(self.input_.dtype) / self.input_.dtype.type(self.keep_prob)
+        self.mask = keep * self.input_.dtype.type(1.0 / self.keep_prob)
         return self.input_ * self.mask
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
