@@ -239,8 +239,13 @@ class _Pool2D(Operation):
         self.size = check_positive_int(size, "size")
         self.stride = self.size if stride is None else check_positive_int(stride, "stride")
 
-    def _windows(self) -> ndarray:
-        """A view of every window, shape ``(batch, channels, out_h, out_w, size, size)``."""
+    def _offset_views(self) -> list[ndarray]:
+        """For each window offset ``(a, b)`` (row-major), the view ``X[:, :, s·i + a, s·j + b]``.
+
+        Element ``[n, c, i, j]`` of view ``a·size + b`` is that offset's value in window
+        ``(i, j)``, so a pooling is ``size²`` elementwise operations on these views, whatever the
+        image size (no loop over pixels).
+        """
         x = self.input_
         check_images(x, type(self).__name__)
         if x.shape[2] < self.size or x.shape[3] < self.size:
@@ -248,8 +253,14 @@ class _Pool2D(Operation):
                 f"{type(self).__name__}: {self.size}×{self.size} windows do not fit in images of "
                 f"size {x.shape[2]}×{x.shape[3]}; use a smaller size."
             )
-        s = self.stride
-        return sliding_window_view(x, (self.size, self.size), axis=(2, 3))[:, :, ::s, ::s]
+        out_h = (x.shape[2] - self.size) // self.stride + 1
+        out_w = (x.shape[3] - self.size) // self.stride + 1
+        views = []
+        for offset in range(self.size * self.size):
+            a, b = divmod(offset, self.size)
+            rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
+            views.append(x[:, :, rows, cols])
+        return views
 
     def _scatter(self, grad_by_offset: list[ndarray]) -> ndarray:
         """Add ``grad_by_offset[a·size + b]`` to the input positions at window offset ``(a, b)``."""
@@ -270,10 +281,19 @@ class MaxPool2D_Op(_Pool2D):
     """
 
     def _output(self, inference: bool) -> ndarray:
-        windows = self._windows()
-        flat = windows.reshape(*windows.shape[:4], self.size * self.size)
-        self.argmax = flat.argmax(axis=-1)
-        return np.take_along_axis(flat, self.argmax[..., np.newaxis], axis=-1)[..., 0]
+        views = self._offset_views()
+        best = views[0]
+        if inference:  # no backward pass will follow: the maximum alone is enough
+            for candidate in views[1:]:
+                best = np.maximum(best, candidate)
+            return best
+        offset_type = np.min_scalar_type(len(views) - 1).type
+        self.argmax = np.zeros(best.shape, dtype=offset_type)
+        for offset, candidate in enumerate(views[1:], start=1):
+            better = candidate > best  # strict: the first maximum keeps its place on ties
+            best = np.maximum(best, candidate)
+            self.argmax = np.where(better, offset_type(offset), self.argmax)
+        return best
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
         return self._scatter(
@@ -288,7 +308,11 @@ class AvgPool2D_Op(_Pool2D):
     """
 
     def _output(self, inference: bool) -> ndarray:
-        return self._windows().mean(axis=(4, 5))
+        views = self._offset_views()
+        total = views[0].copy()
+        for view in views[1:]:
+            total += view
+        return total / (self.size * self.size)
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
         share = output_grad / (self.size * self.size)
