@@ -8,6 +8,7 @@ from lincoln.activations import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from lincoln.base import Operation, ParamOperation
 from lincoln.layers import AvgPool2D, Conv2D, Dense, Layer, MaxPool2D
 from lincoln.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy
+from lincoln.metrics import accuracy, confusion_matrix
 from lincoln.network import LayerBlock, NeuralNetwork
 from lincoln.optimizers import SGD, AdaGrad, Adam, Optimizer, RegularizedSGD, SGDMomentum
 from lincoln.train import History, Trainer
@@ -40,4 +41,6 @@ __all__ = [
     "SoftmaxCrossEntropy",
     "Tanh",
     "Trainer",
+    "accuracy",
+    "confusion_matrix",
 ]
