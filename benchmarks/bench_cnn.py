@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Timing, best_time, load_torch, mnist_like
+from benchmarks.common import Timing, best_time, load_torch, mnist_like, torch_momentum_epoch
 from lincoln import Conv2D, Dense, NeuralNetwork, SGDMomentum, SoftmaxCrossEntropy, Tanh, Trainer
 from lincoln.conv import Conv2D_Op
 from tests.conv_reference import conv2d_loops, conv2d_loops_backward
@@ -65,21 +65,6 @@ def torch_model(torch: ModuleType) -> Any:
         nn.Flatten(),
         nn.Linear(16 * 28 * 28, 10),
     )
-
-
-def torch_epoch(torch: ModuleType, X: np.ndarray, y: np.ndarray) -> None:
-    """The same epoch in PyTorch: a shuffled pass of batch 60 with SGD momentum."""
-    model = torch_model(torch)
-    optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
-    perm = torch.randperm(X_t.shape[0])
-    X_t, y_t = X_t[perm], y_t[perm]
-    for start in range(0, X_t.shape[0], BATCH_SIZE):
-        optim.zero_grad()
-        loss = loss_fn(model(X_t[start : start + BATCH_SIZE]), y_t[start : start + BATCH_SIZE])
-        loss.backward()
-        optim.step()
 
 
 def median_pass_times(
@@ -176,7 +161,10 @@ def main(argv: list[str] | None = None) -> Timing:
     lincoln_s = scale * best_time(lambda: lincoln_epoch(X_part, y_part), args.repeat)
     torch_s = None
     if torch is not None:
-        torch_s = scale * best_time(lambda: torch_epoch(torch, X_part, y_part), args.repeat)
+        torch_s = scale * best_time(
+            lambda: torch_momentum_epoch(torch, torch_model(torch), X_part, y_part, BATCH_SIZE),
+            args.repeat,
+        )
     extrapolated = f", x{scale:g} from {args.batches} batches" if scale != 1 else ""
     timing = Timing(f"CNN 16@5x5 + dense 10, 1 epoch{extrapolated}", lincoln_s, torch_s, TARGET)
     print(timing.line())

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Timing, best_time, load_torch, mnist_like
+from benchmarks.common import Timing, best_time, load_torch, mnist_like, torch_momentum_epoch
 from lincoln import Dense, NeuralNetwork, SGDMomentum, Sigmoid, SoftmaxCrossEntropy, Trainer
 
 BATCH_SIZE = 60
@@ -35,22 +36,12 @@ def lincoln_epoch(X: np.ndarray, y: np.ndarray) -> None:
     )
 
 
-def torch_epoch(torch: ModuleType, X: np.ndarray, y: np.ndarray) -> None:
-    """The same epoch in PyTorch: a shuffled pass of batch 60 with SGD momentum."""
+def torch_model(torch: ModuleType) -> Any:
+    """The same MLP in PyTorch."""
     torch.manual_seed(1)
-    model = torch.nn.Sequential(
+    return torch.nn.Sequential(
         torch.nn.Linear(784, 89), torch.nn.Sigmoid(), torch.nn.Linear(89, 10)
     )
-    optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
-    perm = torch.randperm(X_t.shape[0])
-    X_t, y_t = X_t[perm], y_t[perm]
-    for start in range(0, X_t.shape[0], BATCH_SIZE):
-        optim.zero_grad()
-        loss = loss_fn(model(X_t[start : start + BATCH_SIZE]), y_t[start : start + BATCH_SIZE])
-        loss.backward()
-        optim.step()
 
 
 def main(argv: list[str] | None = None) -> Timing:
@@ -61,7 +52,13 @@ def main(argv: list[str] | None = None) -> Timing:
     X, y = mnist_like(args.samples)
     torch = load_torch()
     lincoln_s = best_time(lambda: lincoln_epoch(X, y), args.repeat)
-    torch_s = None if torch is None else best_time(lambda: torch_epoch(torch, X, y), args.repeat)
+    torch_s = (
+        None
+        if torch is None
+        else best_time(
+            lambda: torch_momentum_epoch(torch, torch_model(torch), X, y, BATCH_SIZE), args.repeat
+        )
+    )
     timing = Timing(f"MLP 784-89-10, batch 60, {args.samples} samples", lincoln_s, torch_s, TARGET)
     print(timing.line())
     return timing

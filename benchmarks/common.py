@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -62,3 +63,22 @@ class Timing:
             f"{self.workload:<48} lincoln {self.lincoln_s:8.3f} s   PyTorch {self.torch_s:8.3f} s"
             f"   ratio {ratio:5.2f}  ({verdict} target <= {self.target})"
         )
+
+
+def torch_momentum_epoch(
+    torch: ModuleType, model: Any, X: np.ndarray, y: np.ndarray, batch_size: int
+) -> None:
+    """One shuffled epoch of ``model`` in PyTorch: cross-entropy, SGD lr 0.1 with momentum 0.9.
+
+    The same work as lincoln's ``Trainer.fit`` with ``SGDMomentum(0.1, momentum=0.9)``.
+    """
+    optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    perm = torch.randperm(X_t.shape[0])
+    X_t, y_t = X_t[perm], y_t[perm]
+    for start in range(0, X_t.shape[0], batch_size):
+        optim.zero_grad()
+        loss = loss_fn(model(X_t[start : start + batch_size]), y_t[start : start + batch_size])
+        loss.backward()
+        optim.step()

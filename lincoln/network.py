@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 from numpy import ndarray
 
 from lincoln.layers import Layer
 from lincoln.losses import Loss
+
+
+class Reinitialisable(Protocol):
+    """A layer that creates its parameters from ``rng`` on its next forward pass if ``first``."""
+
+    rng: np.random.Generator
+    first: bool
+    params: list[ndarray]
+    param_grads: list[ndarray]
+
+
+def reinitialise(layers: Sequence[Reinitialisable], seed: int | None) -> None:
+    """Give each layer its own generator derived from ``seed`` and forget its parameters.
+
+    ``SeedSequence(seed).spawn`` makes independent streams: layers of the same shape start with
+    different weights, while the same seed always reproduces every layer.
+    """
+    children = np.random.SeedSequence(seed).spawn(len(layers))
+    for layer, child in zip(layers, children, strict=True):
+        layer.rng = np.random.default_rng(child)
+        layer.first = True
+        layer.params = []
+        layer.param_grads = []
 
 
 class LayerBlock:
@@ -63,12 +87,7 @@ class NeuralNetwork(LayerBlock):
 
     def reset(self) -> None:
         """Forget the parameters: the next forward pass re-initialises them from ``seed``."""
-        children = np.random.SeedSequence(self.seed).spawn(len(self.layers))
-        for layer, child in zip(self.layers, children, strict=True):
-            layer.rng = np.random.default_rng(child)
-            layer.first = True
-            layer.params = []
-            layer.param_grads = []
+        reinitialise(self.layers, self.seed)
 
     def train_batch(self, x_batch: ndarray, y_batch: ndarray, inference: bool = False) -> float:
         """Forward ``x_batch``, compute the loss against ``y_batch``, backpropagate; return it."""

@@ -6,15 +6,21 @@ the start of a fit, ``step()`` after every batch and ``decay_lr()`` after every 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 from numpy import ndarray
 
-if TYPE_CHECKING:
-    from lincoln.network import NeuralNetwork
-
 DECAY_TYPES = ("linear", "exponential")
+
+
+class Parametrised(Protocol):
+    """What an optimizer updates: a NeuralNetwork, an RNNModel, anything with these two methods."""
+
+    def params(self) -> Iterator[ndarray]: ...
+
+    def param_grads(self) -> Iterator[ndarray]: ...
 
 
 class Optimizer:
@@ -26,7 +32,7 @@ class Optimizer:
     the ``i``-th parameter, updating ``param`` in place.
     """
 
-    net: NeuralNetwork
+    net: Parametrised
 
     def __init__(
         self, lr: float = 0.01, final_lr: float | None = None, decay_type: str | None = None
@@ -84,7 +90,7 @@ class Optimizer:
         """Update every parameter of ``self.net`` from its current gradient."""
         params = list(self.net.params())
         grads = list(self.net.param_grads())
-        if len(grads) != len(params):
+        if not params or len(grads) != len(params):
             raise RuntimeError(
                 "the network has no gradients yet: call net.train_batch (or forward, the loss "
                 "and backward) before optimizer.step()."
@@ -154,8 +160,13 @@ class AdaGrad(Optimizer):
         if "sum_squares" not in state:
             state["sum_squares"] = np.zeros_like(param)
         sum_squares = state["sum_squares"]
-        sum_squares += grad * grad
-        param -= self.lr * grad / (np.sqrt(sum_squares) + self.eps)
+        step = grad * grad
+        sum_squares += step
+        np.sqrt(sum_squares, out=step)  # reuse one temporary: lr · g / (√S + eps)
+        step += self.eps
+        np.divide(grad, step, out=step)
+        step *= self.lr
+        param -= step
 
 
 class RegularizedSGD(Optimizer):

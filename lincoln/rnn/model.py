@@ -8,6 +8,7 @@ import numpy as np
 from numpy import ndarray
 
 from lincoln.losses import Loss
+from lincoln.network import reinitialise
 from lincoln.rnn.layers import RecurrentLayer, positive_int
 
 
@@ -70,13 +71,8 @@ class RNNModel:
 
     def reset(self) -> None:
         """Forget the parameters: the next forward pass re-initialises them from ``seed``."""
-        children = np.random.SeedSequence(self.seed).spawn(len(self.layers))
-        for layer, child in zip(self.layers, children, strict=True):
-            layer.rng = np.random.default_rng(child)
-            layer.first = True
-            layer.params = []
-            layer.param_grads = []
-            layer.reset_state()
+        reinitialise(self.layers, self.seed)
+        self.reset_state()
 
     def reset_state(self) -> None:
         """Zero the carried state of every (stateful) layer."""

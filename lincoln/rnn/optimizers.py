@@ -13,74 +13,60 @@ learning rate about that much larger than the book's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from numpy import ndarray
+
+from lincoln import optimizers
 
 if TYPE_CHECKING:
     from lincoln.rnn.model import RNNModel
 
 
-class RNNOptimizer:
-    """Base class: learning rate, gradient clipping, and the per-parameter state.
+class RNNOptimizer(optimizers.Optimizer):
+    """Base class: a lincoln Optimizer that clips every gradient before its update.
 
-    Subclasses implement ``_update_rule(i, param, grad)`` for the ``i``-th parameter of the model,
-    updating ``param`` in place.
+    The update rules are lincoln's own (``lincoln.optimizers``); this class adds the clipping and
+    the book's name for what it updates, ``model`` (the same object as ``net``).
     """
-
-    model: RNNModel
 
     def __init__(
         self, lr: float = 0.01, gradient_clipping: bool = True, clip_value: float = 2.0
     ) -> None:
-        if not lr > 0:
-            raise ValueError(f"the learning rate must be positive, received lr={lr}.")
+        super().__init__(lr)
         if not clip_value > 0:
             raise ValueError(f"clip_value must be positive, received {clip_value}.")
-        self.lr = lr
         self.gradient_clipping = gradient_clipping
         self.clip_value = clip_value
-        self.state: list[dict[str, ndarray]] = []
 
-    def reset(self) -> None:
-        """Forget the per-parameter state (AdaGrad's accumulated squares)."""
-        self.state = []
+    @property
+    def model(self) -> RNNModel:
+        """The RNNModel whose parameters are updated (``RNNTrainer`` sets it)."""
+        return cast("RNNModel", self.net)
+
+    @model.setter
+    def model(self, model: RNNModel) -> None:
+        self.net = model
 
     def step(self) -> None:
-        """Clip (if enabled) and apply the update to every parameter of ``self.model``."""
-        if not hasattr(self, "model"):
+        """Clip (if enabled), then apply the update to every parameter of ``self.model``."""
+        if not hasattr(self, "net"):
             raise RuntimeError(
                 f"{type(self).__name__} has no model to update: set optim.model = model, or pass "
                 "the optimizer to RNNTrainer, which does it."
             )
-        params = list(self.model.params())
-        grads = list(self.model.param_grads())
-        if len(grads) != len(params) or not params:
-            raise RuntimeError(
-                "the model has no gradients yet: call model.single_step(x_batch, y_batch) before "
-                "optim.step()."
-            )
-        if len(self.state) != len(params):
-            self.state = [{} for _ in params]
-        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            if self.gradient_clipping:
+        if self.gradient_clipping:
+            for grad in self.net.param_grads():
                 np.clip(grad, -self.clip_value, self.clip_value, out=grad)
-            self._update_rule(i, param, grad)
-
-    def _update_rule(self, i: int, param: ndarray, grad: ndarray) -> None:
-        raise NotImplementedError
+        super().step()
 
 
-class SGD(RNNOptimizer):
-    """Stochastic gradient descent: ``W ← W - lr · ∂L/∂W`` (after clipping)."""
-
-    def _update_rule(self, i: int, param: ndarray, grad: ndarray) -> None:
-        param -= self.lr * grad
+class SGD(RNNOptimizer, optimizers.SGD):
+    """Stochastic gradient descent, ``W ← W - lr · ∂L/∂W``, after clipping."""
 
 
-class AdaGrad(RNNOptimizer):
-    """AdaGrad: ``S ← S + (∂L/∂W)²``, ``W ← W - lr · ∂L/∂W / (√S + eps)`` (after clipping).
+class AdaGrad(RNNOptimizer, optimizers.AdaGrad):
+    """AdaGrad, ``S ← S + (∂L/∂W)²``, ``W ← W - lr · ∂L/∂W / (√S + eps)``, after clipping.
 
     The same update as ``lincoln.optimizers.AdaGrad`` and PyTorch's ``Adagrad(lr, eps=eps)``:
     each parameter gets its own step size, smaller where the gradients have been large.
@@ -97,16 +83,3 @@ class AdaGrad(RNNOptimizer):
         if not eps > 0:
             raise ValueError(f"eps must be positive, received {eps}.")
         self.eps = eps
-
-    def _update_rule(self, i: int, param: ndarray, grad: ndarray) -> None:
-        state = self.state[i]
-        if "sum_squares" not in state:
-            state["sum_squares"] = np.zeros_like(param)
-        sum_squares = state["sum_squares"]
-        step = grad * grad
-        sum_squares += step
-        np.sqrt(sum_squares, out=step)
-        step += self.eps
-        np.divide(grad, step, out=step)
-        step *= self.lr
-        param -= step
