@@ -30,6 +30,8 @@ reproduce: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.bench_mlp
+	$(PY) -m benchmarks.bench_cnn
+	$(PY) -m benchmarks.bench_rnn
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
