@@ -277,28 +277,27 @@ class MaxPool2D_Op(_Pool2D):
     """Max pooling: ``Y[n, c, i, j] = max_{a,b} X[n, c, s·i + a, s·j + b]``.
 
     Backward: each output gradient flows to the position of its window's maximum (the first one,
-    in row-major order, if several values tie, as in PyTorch); every other position gets 0.
+    in row-major order, if several values tie, as in PyTorch); every other position gets 0. The
+    positions are found in ``backward`` by comparing each window offset with the stored maximum,
+    so the forward pass (training or inference) only takes maxima.
     """
 
     def _output(self, inference: bool) -> ndarray:
         views = self._offset_views()
         best = views[0]
-        if inference:  # no backward pass will follow: the maximum alone is enough
-            for candidate in views[1:]:
-                best = np.maximum(best, candidate)
-            return best
-        offset_type = np.min_scalar_type(len(views) - 1).type
-        self.argmax = np.zeros(best.shape, dtype=offset_type)
-        for offset, candidate in enumerate(views[1:], start=1):
-            better = candidate > best  # strict: the first maximum keeps its place on ties
+        for candidate in views[1:]:
             best = np.maximum(best, candidate)
-            self.argmax = np.where(better, offset_type(offset), self.argmax)
         return best
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
-        return self._scatter(
-            [np.where(self.argmax == offset, output_grad, 0) for offset in range(self.size**2)]
-        )
+        unclaimed = np.ones(self.output.shape, dtype=bool)
+        grad_by_offset = []
+        for view in self._offset_views():
+            hit = view == self.output
+            hit &= unclaimed  # a tie goes to the first offset that reaches the maximum
+            unclaimed &= ~hit
+            grad_by_offset.append(np.where(hit, output_grad, 0))
+        return self._scatter(grad_by_offset)
 
 
 class AvgPool2D_Op(_Pool2D):

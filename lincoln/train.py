@@ -253,7 +253,7 @@ class Trainer(TrainerBase):
 
     def _evaluate(self, X: ndarray, y: ndarray, batch_size: int) -> tuple[float, float]:
         """Validation loss (inference mode, in chunks) and, for classes, accuracy."""
-        chunk = max(batch_size, 1024)
+        chunk = max(batch_size, 256)
         total_loss, correct = 0.0, 0
         for start in range(0, X.shape[0], chunk):
             X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]

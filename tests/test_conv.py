@@ -366,3 +366,11 @@ def test_pooling_layers_in_a_network() -> None:
         losses.append(net.train_batch(X, y))
         optim.step()
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_max_pool_gradient_after_an_inference_forward() -> None:
+    """Backward after ``forward(..., inference=True)`` uses that pass's maxima, not an older one."""
+    rng = np.random.default_rng(11)
+    op = MaxPool2D_Op(2)
+    op.forward(rng.standard_normal((1, 2, 4, 4)))  # an earlier pass with another batch
+    assert check_operation(op, rng.standard_normal((3, 2, 4, 4)), inference=True).input <= 1e-6
