@@ -23,8 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Timing, best_time, load_torch, mnist_like, torch_momentum_epoch
-from lincoln import Conv2D, Dense, NeuralNetwork, SGDMomentum, SoftmaxCrossEntropy, Tanh, Trainer
+from benchmarks.common import (
+    Timing,
+    best_time,
+    lincoln_momentum_epoch,
+    load_torch,
+    mnist_like,
+    torch_momentum_epoch,
+)
+from lincoln import Conv2D, Dense, NeuralNetwork, SoftmaxCrossEntropy, Tanh
 from lincoln.conv import Conv2D_Op
 from tests.conv_reference import conv2d_loops, conv2d_loops_backward
 
@@ -37,21 +44,6 @@ def lincoln_net() -> NeuralNetwork:
     """The book's chapter 5 model in lincoln."""
     conv = Conv2D(16, 5, dropout=0.8, weight_init="glorot", activation=Tanh(), flatten=True)
     return NeuralNetwork([conv, Dense(10, weight_init="glorot")], SoftmaxCrossEntropy(), seed=1)
-
-
-def lincoln_epoch(X: np.ndarray, y: np.ndarray) -> None:
-    """One epoch of lincoln's Trainer (evaluation on one batch only, to time training)."""
-    Trainer(lincoln_net(), SGDMomentum(0.1, momentum=0.9)).fit(
-        X,
-        y,
-        X[:BATCH_SIZE],
-        y[:BATCH_SIZE],
-        epochs=1,
-        eval_every=1,
-        batch_size=BATCH_SIZE,
-        verbose=False,
-        progress=False,
-    )
 
 
 def torch_model(torch: ModuleType) -> Any:
@@ -158,7 +150,9 @@ def main(argv: list[str] | None = None) -> Timing:
     scale = EPOCH_BATCHES / args.batches
     torch = load_torch()
 
-    lincoln_s = scale * best_time(lambda: lincoln_epoch(X_part, y_part), args.repeat)
+    lincoln_s = scale * best_time(
+        lambda: lincoln_momentum_epoch(lincoln_net(), X_part, y_part, BATCH_SIZE), args.repeat
+    )
     torch_s = None
     if torch is not None:
         torch_s = scale * best_time(

@@ -11,29 +11,23 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from benchmarks.common import Timing, best_time, load_torch, mnist_like, torch_momentum_epoch
-from lincoln import Dense, NeuralNetwork, SGDMomentum, Sigmoid, SoftmaxCrossEntropy, Trainer
+from benchmarks.common import (
+    Timing,
+    best_time,
+    lincoln_momentum_epoch,
+    load_torch,
+    mnist_like,
+    torch_momentum_epoch,
+)
+from lincoln import Dense, NeuralNetwork, Sigmoid, SoftmaxCrossEntropy
 
 BATCH_SIZE = 60
 TARGET = 1.5
 
 
-def lincoln_epoch(X: np.ndarray, y: np.ndarray) -> None:
-    """One epoch of lincoln's Trainer (evaluation on one batch only, to time training)."""
-    net = NeuralNetwork([Dense(89, Sigmoid()), Dense(10)], SoftmaxCrossEntropy(), seed=1)
-    Trainer(net, SGDMomentum(0.1, momentum=0.9)).fit(
-        X,
-        y,
-        X[:BATCH_SIZE],
-        y[:BATCH_SIZE],
-        epochs=1,
-        eval_every=1,
-        batch_size=BATCH_SIZE,
-        verbose=False,
-        progress=False,
-    )
+def lincoln_net() -> NeuralNetwork:
+    """The MLP in lincoln."""
+    return NeuralNetwork([Dense(89, Sigmoid()), Dense(10)], SoftmaxCrossEntropy(), seed=1)
 
 
 def torch_model(torch: ModuleType) -> Any:
@@ -51,7 +45,9 @@ def main(argv: list[str] | None = None) -> Timing:
     args = parser.parse_args(argv)
     X, y = mnist_like(args.samples)
     torch = load_torch()
-    lincoln_s = best_time(lambda: lincoln_epoch(X, y), args.repeat)
+    lincoln_s = best_time(
+        lambda: lincoln_momentum_epoch(lincoln_net(), X, y, BATCH_SIZE), args.repeat
+    )
     torch_s = (
         None
         if torch is None

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from lincoln import NeuralNetwork, SGDMomentum, Trainer
+
 TORCH_THREADS = 2
 
 
@@ -63,6 +65,26 @@ class Timing:
             f"{self.workload:<48} lincoln {self.lincoln_s:8.3f} s   PyTorch {self.torch_s:8.3f} s"
             f"   ratio {ratio:5.2f}  ({verdict} target <= {self.target})"
         )
+
+
+def lincoln_momentum_epoch(
+    net: NeuralNetwork, X: np.ndarray, y: np.ndarray, batch_size: int
+) -> None:
+    """One shuffled epoch of lincoln's Trainer with ``SGDMomentum(0.1, momentum=0.9)``.
+
+    Evaluation runs on a single batch, so that the time is the training's.
+    """
+    Trainer(net, SGDMomentum(0.1, momentum=0.9)).fit(
+        X,
+        y,
+        X[:batch_size],
+        y[:batch_size],
+        epochs=1,
+        eval_every=1,
+        batch_size=batch_size,
+        verbose=False,
+        progress=False,
+    )
 
 
 def torch_momentum_epoch(
