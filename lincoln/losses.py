@@ -115,6 +115,16 @@ class SoftmaxCrossEntropy(Loss):
         return (self.softmax_preds - self.target) / self.prediction.shape[0]
 
 
+def is_one_hot(target: ndarray) -> bool:
+    """Whether ``target`` is 2-D with at least two columns, each row a single 1 and zeros."""
+    return bool(
+        target.ndim == 2
+        and target.shape[1] > 1
+        and np.all((target == 0) | (target == 1))
+        and np.all(target.sum(axis=1) == 1)
+    )
+
+
 def to_one_hot(
     target: ndarray, num_classes: int, num_rows: int, dtype: np.dtype | type = np.float64
 ) -> ndarray:
@@ -131,8 +141,7 @@ def to_one_hot(
             f"(target shape {target.shape})."
         )
     if target.ndim == 2 and target.shape[1] == num_classes and num_classes > 1:
-        is_binary = np.all((target == 0) | (target == 1))
-        if not (is_binary and np.all(target.sum(axis=1) == 1)):
+        if not is_one_hot(target):
             raise ValueError(
                 f"targets of shape {target.shape} must be one-hot (each row a single 1 and "
                 f"{num_classes - 1} zeros) or integer class labels of shape ({num_rows},); "

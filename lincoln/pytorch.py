@@ -22,6 +22,7 @@ from lincoln.base import Operation
 from lincoln.conv import AvgPool2D_Op, Conv2D_Op, ConvBiasAdd, MaxPool2D_Op
 from lincoln.dense import BiasAdd, WeightMultiply
 from lincoln.dropout import Dropout
+from lincoln.losses import is_one_hot
 from lincoln.network import LayerBlock
 from lincoln.reshape import Flatten
 from lincoln.train import TrainerBase
@@ -230,19 +231,20 @@ class PyTorchTrainer(TrainerBase):
     def _begin(self, epochs: int, seed: int) -> None:
         torch.manual_seed(seed)
 
-    def _classifies(self) -> bool:
-        return isinstance(self.loss_fn, nn.CrossEntropyLoss)
+    def _classifies(self, y_train: ndarray) -> bool:
+        """Classes: the loss is ``nn.CrossEntropyLoss``, or the targets are one-hot rows."""
+        return isinstance(self.loss_fn, nn.CrossEntropyLoss) or is_one_hot(y_train)
 
     def _inputs(self, X: ndarray) -> torch.Tensor:
         return to_tensor(X, self.dtype)
 
     def _targets(self, y: ndarray) -> torch.Tensor:
-        if self._classifies() and np.issubdtype(y.dtype, np.integer):
+        if self.classify and np.issubdtype(y.dtype, np.integer):
             return to_tensor(y.reshape(-1))
         return to_tensor(y, self.dtype)
 
     def _correct(self, output: torch.Tensor, target: torch.Tensor) -> int:
-        if not self._classifies():
+        if not self.classify:
             return 0
         labels = target if target.ndim == 1 else target.argmax(dim=1)
         return int((output.argmax(dim=1) == labels).sum().item())

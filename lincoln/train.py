@@ -8,7 +8,7 @@ import numpy as np
 from numpy import ndarray
 from tqdm import tqdm
 
-from lincoln.losses import SoftmaxCrossEntropy
+from lincoln.losses import SoftmaxCrossEntropy, is_one_hot
 from lincoln.network import NeuralNetwork
 from lincoln.optimizers import Optimizer
 from lincoln.utils.np_utils import assert_finite
@@ -40,6 +40,8 @@ class TrainerBase:
     ``fit`` shuffles, batches, evaluates, records a History and stops early; subclasses supply
     the library-specific steps (``_train_step``, ``_evaluate``, ``_snapshot``...).
     """
+
+    classify: bool
 
     def fit(
         self,
@@ -75,7 +77,7 @@ class TrainerBase:
         if restart:
             self._restart()
         self._begin(epochs, seed)
-        classify = self._classifies()
+        self.classify = classify = self._classifies(y_train)
         rng = np.random.default_rng(seed)
         history = History()
         best_loss = np.inf
@@ -181,8 +183,8 @@ class TrainerBase:
         """Prepare a fit of ``epochs`` epochs (learning-rate schedule, random state)."""
         raise NotImplementedError
 
-    def _classifies(self) -> bool:
-        """Whether the targets are classes, so that accuracy is recorded."""
+    def _classifies(self, y_train: ndarray) -> bool:
+        """Whether the targets are classes, so that accuracy is recorded (in ``self.classify``)."""
         raise NotImplementedError
 
     def _train_step(self, X_batch: ndarray, y_batch: ndarray) -> tuple[float, int]:
@@ -231,16 +233,16 @@ class Trainer(TrainerBase):
         """Prepare the learning-rate schedule for a fit of ``epochs`` epochs."""
         self.optim.setup_decay(epochs)
 
-    def _classifies(self) -> bool:
-        """Whether targets are classes, so that accuracy is recorded."""
-        return isinstance(self.net.loss, SoftmaxCrossEntropy)
+    def _classifies(self, y_train: ndarray) -> bool:
+        """Classes: the loss is SoftmaxCrossEntropy, or the targets are one-hot rows."""
+        return isinstance(self.net.loss, SoftmaxCrossEntropy) or is_one_hot(y_train)
 
     def _train_step(self, X_batch: ndarray, y_batch: ndarray) -> tuple[float, int]:
         """Forward, loss, backward and update on one batch; return the loss and #correct."""
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self.net.train_batch(X_batch, y_batch)
         self.optim.step()
-        if not self._classifies():
+        if not self.classify:
             return loss, 0
         return loss, _count_correct(self.net.loss.prediction, self.net.loss.target)
 
@@ -259,7 +261,7 @@ class Trainer(TrainerBase):
             X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]
             predictions = self.net.forward(X_chunk, inference=True)
             total_loss += self.net.loss.forward(predictions, y_chunk) * X_chunk.shape[0]
-            if self._classifies():
+            if self.classify:
                 correct += _count_correct(predictions, self.net.loss.target)
         return total_loss / X.shape[0], correct / X.shape[0]
 

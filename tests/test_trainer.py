@@ -12,6 +12,7 @@ from lincoln import (
     MeanSquaredError,
     NeuralNetwork,
     SGDMomentum,
+    Sigmoid,
     SoftmaxCrossEntropy,
     Tanh,
     Trainer,
@@ -170,3 +171,22 @@ def test_learning_rate_decays_over_the_fit() -> None:
         *blobs(), epochs=4, eval_every=4, early_stopping=False, verbose=False, progress=False
     )
     assert optim.lr == pytest.approx(0.05)  # the last epoch ran at final_lr
+
+
+def test_accuracy_is_recorded_for_one_hot_targets_with_mse() -> None:
+    """The book's first MNIST model uses MSE on one-hot targets: accuracy still means something."""
+    X_train, y_train, X_test, y_test = blobs()
+    net = NeuralNetwork([Dense(8, Tanh()), Dense(3, Sigmoid())], MeanSquaredError(), seed=1)
+    history = Trainer(net, SGD(0.5)).fit(
+        X_train,
+        np.eye(3)[y_train],
+        X_test,
+        np.eye(3)[y_test],
+        epochs=10,
+        eval_every=5,
+        verbose=False,
+        progress=False,
+    )
+    assert len(history.val_accuracy) == 2 and history.val_accuracy[-1] > 0.8
+    expected = np.mean(net.predict(X_test).argmax(axis=1) == y_test)
+    assert history.val_accuracy[-1] == pytest.approx(expected)
