@@ -74,6 +74,18 @@ def check_images(x: ndarray, where: str) -> None:
         )
 
 
+def _patch_matrix(padded: ndarray, k_h: int, k_w: int, stride: int) -> ndarray:
+    """Every ``k_h × k_w`` window of ``padded`` (every ``stride`` pixels) as a column.
+
+    Shape ``(batch, channels·k_h·k_w, out_h·out_w)``, rows ordered ``(channel, a, b)``.
+    """
+    windows = sliding_window_view(padded, (k_h, k_w), axis=(2, 3))[:, :, ::stride, ::stride]
+    # (batch, C, out_h, out_w, k_h, k_w) -> (batch, C, k_h, k_w, out_h, out_w), one copy.
+    patches = np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+    batch, channels, _, _, out_h, out_w = patches.shape
+    return patches.reshape(batch, channels * k_h * k_w, out_h * out_w)
+
+
 def _sub_grid(offset: int, stride: int, count: int) -> slice:
     """The ``count`` positions ``offset, offset + stride, ...``: where a kernel offset lands."""
     return slice(offset, offset + stride * (count - 1) + 1, stride)
@@ -139,9 +151,42 @@ class Conv2D_Op(ParamOperation):
         return out.reshape(x.shape[0], out_channels, out_h, out_w)
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
-        batch, out_channels, out_h, out_w = output_grad.shape
+        in_channels, out_channels, k_h, k_w = self.param.shape
+        (top, bottom), (left, right) = self.pad_h, self.pad_w
+        flipped_kernel_fits = self.stride == 1 and max(top, bottom) < k_h and max(left, right) < k_w
+        if flipped_kernel_fits and out_channels < in_channels:
+            return self._input_grad_by_flipped_kernel(output_grad)
+        batch, _, out_h, out_w = output_grad.shape
         grad = output_grad.reshape(batch, out_channels, out_h * out_w)
         return self._col2im(np.matmul(self._weight_matrix().T, grad))
+
+    def _input_grad_by_flipped_kernel(self, output_grad: ndarray) -> ndarray:
+        """``∂L/∂X`` as a convolution of ``∂L/∂Y`` with the kernel rotated by 180°.
+
+        With stride 1, ``∂L/∂X[n, c, u, v] = Σ_{f,a,b} ∂L/∂Y[n, f, u + top - a, v + left - b] ·
+        W[c, f, a, b]``: a cross-correlation of ``∂L/∂Y``, zero-padded by ``k - 1 - top`` (and
+        ``k - 1 - bottom``...), with ``W[:, :, ::-1, ::-1]``. One patch matrix and one matrix
+        product, like the forward pass; cheaper than folding patches back when the layer has
+        fewer output than input channels.
+        """
+        in_channels, out_channels, k_h, k_w = self.param.shape
+        (top, bottom), (left, right) = self.pad_h, self.pad_w
+        batch, _, out_h, out_w = output_grad.shape
+        padded = np.zeros(
+            (
+                batch,
+                out_channels,
+                out_h + 2 * (k_h - 1) - top - bottom,
+                out_w + 2 * (k_w - 1) - left - right,
+            ),
+            dtype=output_grad.dtype,
+        )
+        padded[
+            :, :, k_h - 1 - top : k_h - 1 - top + out_h, k_w - 1 - left : k_w - 1 - left + out_w
+        ] = output_grad
+        patches = _patch_matrix(padded, k_h, k_w, 1)
+        flipped = self.param[:, :, ::-1, ::-1].reshape(in_channels, out_channels * k_h * k_w)
+        return np.matmul(flipped, patches).reshape(self.input_.shape)
 
     def _param_grad(self, output_grad: ndarray) -> ndarray:
         patches = self._patches if self._patches is not None else self._im2col(self.input_)
@@ -172,12 +217,7 @@ class Conv2D_Op(ParamOperation):
     def _im2col(self, x: ndarray) -> ndarray:
         """The patch matrix ``P``, shape ``(batch, in_channels·k_h·k_w, out_h·out_w)``."""
         k_h, k_w = self.param.shape[2:]
-        s = self.stride
-        windows = sliding_window_view(self._pad(x), (k_h, k_w), axis=(2, 3))[:, :, ::s, ::s]
-        # (batch, C, out_h, out_w, k_h, k_w) -> (batch, C, k_h, k_w, out_h, out_w), one copy.
-        patches = np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
-        batch, channels, _, _, out_h, out_w = patches.shape
-        return patches.reshape(batch, channels * k_h * k_w, out_h * out_w)
+        return _patch_matrix(self._pad(x), k_h, k_w, self.stride)
 
     def _col2im(self, grad_patches: ndarray) -> ndarray:
         """Fold ``∂L/∂P`` back onto the image: one strided slice-addition per kernel offset."""

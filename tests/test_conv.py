@@ -42,6 +42,12 @@ CONV_CASES: list[ConvCase] = [
     (2, 2, 3, 7, 10, (4, 4), "valid", 3),
     (2, 2, 2, 6, 7, (3, 2), "same", 1),
     (2, 3, 2, 8, 5, (3, 3), "same", 2),
+    # fewer output than input channels, stride 1: input gradient by the flipped kernel
+    (2, 4, 2, 7, 6, (3, 3), "same", 1),
+    (2, 3, 1, 8, 7, (5, 5), "valid", 1),
+    (2, 4, 2, 6, 8, (4, 4), "same", 1),
+    (2, 3, 2, 7, 7, (3, 3), 1, 1),
+    (1, 5, 2, 6, 6, (3, 2), 2, 1),
 ]
 
 
@@ -374,3 +380,16 @@ def test_max_pool_gradient_after_an_inference_forward() -> None:
     op = MaxPool2D_Op(2)
     op.forward(rng.standard_normal((1, 2, 4, 4)))  # an earlier pass with another batch
     assert check_operation(op, rng.standard_normal((3, 2, 4, 4)), inference=True).input <= 1e-6
+
+
+@pytest.mark.parametrize("padding", ["same", "valid", 1])
+def test_both_input_gradient_routes_agree(padding: str | int) -> None:
+    """Folding patches back (col2im) and convolving with the flipped kernel give one gradient."""
+    rng = np.random.default_rng(12)
+    op = Conv2D_Op(rng.standard_normal((5, 2, 3, 3)), padding=padding)
+    out = op.forward(rng.standard_normal((3, 5, 8, 7)))
+    grad = rng.standard_normal(out.shape)
+    by_flipped_kernel = op.backward(grad)
+    batch, out_channels, out_h, out_w = grad.shape
+    folded = op._col2im(np.matmul(op._weight_matrix().T, grad.reshape(batch, out_channels, -1)))
+    np.testing.assert_allclose(by_flipped_kernel, folded, atol=1e-12)
