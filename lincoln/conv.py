@@ -30,6 +30,8 @@ a training forward pass; an inference pass keeps nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy import ndarray
 from numpy.lib.stride_tricks import sliding_window_view
@@ -86,9 +88,37 @@ def _patch_matrix(padded: ndarray, k_h: int, k_w: int, stride: int) -> ndarray:
     return patches.reshape(batch, channels * k_h * k_w, out_h * out_w)
 
 
-def _sub_grid(offset: int, stride: int, count: int) -> slice:
-    """The ``count`` positions ``offset, offset + stride, ...``: where a kernel offset lands."""
-    return slice(offset, offset + stride * (count - 1) + 1, stride)
+def _offset_slices(
+    k_h: int, k_w: int, stride: int, out_h: int, out_w: int
+) -> list[tuple[slice, slice]]:
+    """For each kernel offset ``(a, b)``, row-major, the rows ``s·i + a`` and columns ``s·j + b``
+    it meets over the ``out_h × out_w`` windows."""
+    return [
+        (
+            slice(a, a + stride * (out_h - 1) + 1, stride),
+            slice(b, b + stride * (out_w - 1) + 1, stride),
+        )
+        for a in range(k_h)
+        for b in range(k_w)
+    ]
+
+
+def _fold(
+    offset_grads: Sequence[ndarray], shape: tuple[int, ...], k_h: int, k_w: int, stride: int
+) -> ndarray:
+    """Add each kernel offset's gradient, shape ``(N, C, out_h, out_w)``, back at the positions
+    that offset read: one strided slice-addition per offset, into zeros of ``shape``.
+
+    The backward pass of reading a window offset's view (the adjoint of ``_offset_slices``), shared
+    by the convolution's input gradient and the poolings.
+    """
+    out_h, out_w = offset_grads[0].shape[2:]
+    total = np.zeros(shape, dtype=offset_grads[0].dtype)
+    for (rows, cols), grad in zip(
+        _offset_slices(k_h, k_w, stride, out_h, out_w), offset_grads, strict=True
+    ):
+        total[:, :, rows, cols] += grad
+    return total
 
 
 class Conv2D_Op(ParamOperation):
@@ -225,15 +255,14 @@ class Conv2D_Op(ParamOperation):
         k_h, k_w = self.param.shape[2:]
         out_h, out_w = self.output_size(height, width)
         (top, bottom), (left, right) = self.pad_h, self.pad_w
-        grad_padded = np.zeros(
-            (batch, channels, height + top + bottom, width + left + right),
-            dtype=grad_patches.dtype,
-        )
         grad_windows = grad_patches.reshape(batch, channels, k_h, k_w, out_h, out_w)
-        for a in range(k_h):
-            for b in range(k_w):
-                rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
-                grad_padded[:, :, rows, cols] += grad_windows[:, :, a, b]
+        grad_padded = _fold(
+            [grad_windows[:, :, a, b] for a in range(k_h) for b in range(k_w)],
+            (batch, channels, height + top + bottom, width + left + right),
+            k_h,
+            k_w,
+            self.stride,
+        )
         return grad_padded[:, :, top : top + height, left : left + width]
 
 
@@ -295,22 +324,12 @@ class _Pool2D(Operation):
             )
         out_h = (x.shape[2] - self.size) // self.stride + 1
         out_w = (x.shape[3] - self.size) // self.stride + 1
-        views = []
-        for offset in range(self.size * self.size):
-            a, b = divmod(offset, self.size)
-            rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
-            views.append(x[:, :, rows, cols])
-        return views
+        slices = _offset_slices(self.size, self.size, self.stride, out_h, out_w)
+        return [x[:, :, rows, cols] for rows, cols in slices]
 
     def _scatter(self, grad_by_offset: list[ndarray]) -> ndarray:
         """Add ``grad_by_offset[a·size + b]`` to the input positions at window offset ``(a, b)``."""
-        out_h, out_w = grad_by_offset[0].shape[2:]
-        grad = np.zeros_like(self.input_, dtype=grad_by_offset[0].dtype)
-        for offset, window_grad in enumerate(grad_by_offset):
-            a, b = divmod(offset, self.size)
-            rows, cols = _sub_grid(a, self.stride, out_h), _sub_grid(b, self.stride, out_w)
-            grad[:, :, rows, cols] += window_grad
-        return grad
+        return _fold(grad_by_offset, self.input_.shape, self.size, self.size, self.stride)
 
 
 class MaxPool2D_Op(_Pool2D):
