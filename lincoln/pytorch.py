@@ -270,16 +270,11 @@ class PyTorchTrainer(TrainerBase):
         return float(self.optim.param_groups[0]["lr"])
 
     def _evaluate(self, X: ndarray, y: ndarray, batch_size: int) -> tuple[float, float]:
-        self.model.eval()
-        chunk = max(batch_size, 256)
-        total_loss, correct = 0.0, 0
+        output = to_tensor(self.predict(X, max(batch_size, 256)))
+        target = self._targets(y)
         with torch.no_grad():
-            for start in range(0, X.shape[0], chunk):
-                target = self._targets(y[start : start + chunk])
-                output = self.model(self._inputs(X[start : start + chunk]))
-                total_loss += float(self.loss_fn(output, target).item()) * output.shape[0]
-                correct += self._correct(output, target)
-        return total_loss / X.shape[0], correct / X.shape[0]
+            loss = float(self.loss_fn(output, target).item())
+        return loss, self._correct(output, target) / X.shape[0]
 
     def _snapshot(self) -> object:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}

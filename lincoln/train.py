@@ -254,16 +254,13 @@ class Trainer(TrainerBase):
         return self.optim.lr
 
     def _evaluate(self, X: ndarray, y: ndarray, batch_size: int) -> tuple[float, float]:
-        """Validation loss (inference mode, in chunks) and, for classes, accuracy."""
-        chunk = max(batch_size, 256)
-        total_loss, correct = 0.0, 0
-        for start in range(0, X.shape[0], chunk):
-            X_chunk, y_chunk = X[start : start + chunk], y[start : start + chunk]
-            predictions = self.net.forward(X_chunk, inference=True)
-            total_loss += self.net.loss.forward(predictions, y_chunk) * X_chunk.shape[0]
-            if self.classify:
-                correct += _count_correct(predictions, self.net.loss.target)
-        return total_loss / X.shape[0], correct / X.shape[0]
+        """Validation loss and, for classes, accuracy: ``net.predict`` (inference mode, in
+        chunks), then the loss over all rows."""
+        predictions = self.net.predict(X, max(batch_size, 256))
+        loss = self.net.loss.forward(predictions, y)
+        if not self.classify:
+            return loss, 0.0
+        return loss, _count_correct(predictions, self.net.loss.target) / X.shape[0]
 
     def _snapshot(self) -> object:
         """A copy of the current parameters."""
