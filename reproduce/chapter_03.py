@@ -7,9 +7,7 @@ XOR and FizzBuzz are the small demos the chapter notebook adds (they are not in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
 
 import numpy as np
 from numpy import ndarray
@@ -27,9 +25,7 @@ from lincoln import (
     Trainer,
 )
 from reproduce.chapter_02 import boston_split, mae_rmse
-from reproduce.common import Row, Stopwatch
-
-T = TypeVar("T")
+from reproduce.common import Row, fit_quietly, timed
 
 SEED = 20190501  # the book's seed for the networks and the training loop
 
@@ -46,17 +42,14 @@ def boston_mae_rmse(hidden_layers: int, data: tuple[ndarray, ...]) -> tuple[floa
     X_train, X_test, y_train, y_test = data
     layers: list[Layer] = [Dense(13, Sigmoid()) for _ in range(hidden_layers)]
     net = NeuralNetwork([*layers, Dense(1, Linear())], MeanSquaredError(), seed=SEED)
-    Trainer(net, SGD(lr=0.01)).fit(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
+    fit_quietly(
+        Trainer(net, SGD(lr=0.01)),
+        (X_train, y_train, X_test, y_test),
         epochs=50,
         eval_every=10,
         batch_size=32,
         seed=SEED,
-        verbose=False,
-        progress=False,
+        early_stopping=True,
     )
     return mae_rmse(net.predict(X_test), y_test)
 
@@ -66,19 +59,7 @@ def xor_correct() -> int:
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([[0], [1], [1], [0]], dtype=float)
     net = NeuralNetwork([Dense(2, Tanh()), Dense(1, Linear())], MeanSquaredError(), seed=0)
-    Trainer(net, SGD(lr=0.1)).fit(
-        X,
-        y,
-        X,
-        y,
-        epochs=1000,
-        eval_every=1000,
-        batch_size=4,
-        seed=0,
-        early_stopping=False,
-        verbose=False,
-        progress=False,
-    )
+    fit_quietly(Trainer(net, SGD(lr=0.1)), (X, y, X, y), epochs=1000, batch_size=4, seed=0)
     return int(np.sum((net.predict(X) > 0.5) == (y == 1)))
 
 
@@ -99,28 +80,15 @@ def fizz_buzz_correct() -> int:
         SoftmaxCrossEntropy(),
         seed=0,
     )
-    Trainer(net, SGD(lr=0.5)).fit(
-        X_train,
-        y_train,
-        X_test,
-        y_test,
+    fit_quietly(
+        Trainer(net, SGD(lr=0.5)),
+        (X_train, y_train, X_test, y_test),
         epochs=1000,
         eval_every=50,
         batch_size=32,
         seed=0,
-        early_stopping=False,
-        verbose=False,
-        progress=False,
     )
     return int(np.sum(net.predict(X_test).argmax(axis=1) == y_test))
-
-
-def timed(work: Callable[[], T]) -> tuple[T, float]:
-    """``work()`` and the seconds it took."""
-    watch = Stopwatch()
-    with watch.running():
-        value = work()
-    return value, watch.seconds
 
 
 def rows(full_mnist: bool) -> list[Row]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy import ndarray
@@ -29,7 +30,7 @@ from lincoln.metrics import accuracy
 from lincoln.network import NeuralNetwork
 from lincoln.optimizers import SGD, Optimizer, SGDMomentum
 from lincoln.train import Trainer
-from reproduce.common import Row, Stopwatch
+from reproduce.common import Row, fit_quietly, timed
 
 SEED = 20190119  # the book's seed
 BATCH_SIZE = 60
@@ -133,18 +134,12 @@ def train_step(
     """Train one step of the ladder for ``epochs`` epochs; return the network and its accuracy."""
     one_hot = np.eye(10, dtype=X_train.dtype)
     net = NeuralNetwork(step.layers(), step.loss(), seed=SEED)
-    Trainer(net, step.optimizer()).fit(
-        X_train,
-        one_hot[y_train],
-        X_test,
-        one_hot[y_test],
+    fit_quietly(
+        Trainer(net, step.optimizer()),
+        (X_train, one_hot[y_train], X_test, one_hot[y_test]),
         epochs=epochs,
-        eval_every=epochs,
         batch_size=BATCH_SIZE,
         seed=SEED,
-        early_stopping=False,
-        verbose=False,
-        progress=False,
     )
     return net, accuracy(net.predict(X_test), y_test)
 
@@ -157,16 +152,16 @@ def rows(full_mnist: bool) -> list[Row]:
     result = []
     for step in STEPS:
         epochs = step.full_epochs if full_mnist else SAMPLE_EPOCHS
-        watch = Stopwatch()
-        with watch.running():
-            _, test_accuracy = train_step(step, X_train, y_train, X_test, y_test, epochs)
+        (_, test_accuracy), seconds = timed(
+            partial(train_step, step, X_train, y_train, X_test, y_test, epochs)
+        )
         result.append(
             Row(
                 chapter="04",
                 experiment=f"MNIST {step.experiment}",
                 book=f"{step.book_accuracy:.1%} (full MNIST)",
                 ours=f"{test_accuracy:.1%} ({data}, {epochs} epochs)",
-                seconds=watch.seconds,
+                seconds=seconds,
             )
         )
     return result

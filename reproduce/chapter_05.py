@@ -38,7 +38,7 @@ from lincoln.network import NeuralNetwork
 from lincoln.optimizers import SGDMomentum
 from lincoln.train import Trainer
 from reproduce.chapter_04 import standardise
-from reproduce.common import Row, Stopwatch
+from reproduce.common import Row, Stopwatch, fit_quietly
 
 SEED = 20190402  # the book's seed for chapter 5
 BATCH_SIZE = 60
@@ -93,22 +93,16 @@ def train(
     model: Model, data: tuple[ndarray, ndarray, ndarray, ndarray], epochs: int
 ) -> tuple[float, float]:
     """Train ``model`` for ``epochs`` epochs; its test accuracy and the seconds ``fit`` took."""
-    X_train, y_train, X_test, y_test = data
+    X_test, y_test = data[2], data[3]
     net = NeuralNetwork(model.layers(), SoftmaxCrossEntropy(), seed=SEED)
     watch = Stopwatch()
     with threadpool_limits(1), watch.running():
-        Trainer(net, SGDMomentum(0.1, momentum=0.9)).fit(
-            X_train,
-            y_train,
-            X_test,
-            y_test,
+        fit_quietly(
+            Trainer(net, SGDMomentum(0.1, momentum=0.9)),
+            data,
             epochs=epochs,
-            eval_every=epochs,
             batch_size=BATCH_SIZE,
             seed=SEED,
-            early_stopping=False,
-            verbose=False,
-            progress=False,
         )
     with threadpool_limits(1):
         test_accuracy = accuracy(net.predict(X_test), y_test)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -23,7 +24,7 @@ from lincoln.autograd import NaiveNumberWithGrad, NumberWithGrad
 from lincoln.datasets import python_help_text
 from lincoln.losses import SoftmaxCrossEntropy
 from lincoln.rnn import AdaGrad, GRULayer, LSTMLayer, RecurrentLayer, RNNLayer, RNNModel, RNNTrainer
-from reproduce.common import Row, Stopwatch
+from reproduce.common import Row, timed
 
 SEED = 1
 HIDDEN = 64
@@ -81,37 +82,35 @@ def final_loss(text: str, layers: list[RecurrentLayer], vocab_size: int) -> floa
 
 def rows(full_mnist: bool) -> list[Row]:
     result: list[Row] = []
-    watch = Stopwatch()
-    with watch.running():
-        book, ours = book_example(NaiveNumberWithGrad), book_example(NumberWithGrad)
+    (book, ours), seconds = timed(
+        lambda: (book_example(NaiveNumberWithGrad), book_example(NumberWithGrad))
+    )
     result.append(
         Row(
             "06",
             "autograd: d/da of (4a + 3)(a + 2) at a = 3",
             f"{book:g}",
             f"{ours:g}",
-            watch.seconds,
+            seconds,
         )
     )
-    watch = Stopwatch()
-    with watch.running():
-        book, ours = reused_intermediate(NaiveNumberWithGrad), reused_intermediate(NumberWithGrad)
+    (book, ours), seconds = timed(
+        lambda: (reused_intermediate(NaiveNumberWithGrad), reused_intermediate(NumberWithGrad))
+    )
     result.append(
         Row(
             "06",
             "autograd: reused intermediate b = 2a, c = b·b, dc/da at a = 3 (exact: 24)",
             f"{book:g} (recursive backward over-counts)",
             f"{ours:g}",
-            watch.seconds,
+            seconds,
         )
     )
 
     text = python_help_text()
     vocab_size = len(set(text))
     for name, build in models(vocab_size).items():
-        watch = Stopwatch()
-        with watch.running():
-            loss = final_loss(text, build(), vocab_size)
+        loss, seconds = timed(partial(final_loss, text, build(), vocab_size))
         result.append(
             Row(
                 "06",
@@ -119,7 +118,7 @@ def rows(full_mnist: bool) -> list[Row]:
                 f"(nats/char; log V = {math.log(vocab_size):.2f})",
                 "plots only",
                 f"{loss:.3f}",
-                watch.seconds,
+                seconds,
             )
         )
     return result

@@ -42,13 +42,12 @@ from lincoln.losses import MeanSquaredError, SoftmaxCrossEntropy
 from lincoln.network import NeuralNetwork
 from lincoln.optimizers import SGD, SGDMomentum
 from lincoln.rnn import AdaGrad, LSTMLayer, RNNModel
-from lincoln.train import History, Trainer
-from reproduce.common import Row
+from lincoln.train import History, Trainer, TrainerBase
+from reproduce.common import Row, fit_quietly
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from lincoln.pytorch import PyTorchTrainer
 
 BOSTON_SPLIT_SEED = 80718  # the book's random_state
 HIDDEN, SEQUENCE_LENGTH, BATCH_SIZE, ITERATIONS, LSTM_LR = 128, 25, 32, 300, 0.1
@@ -80,11 +79,9 @@ def boston() -> Row:
     X_train, X_test = (scaler.transform(X).astype(np.float32) for X in (X_train, X_test))
     y_train, y_test = y_train.astype(np.float32), y_test.astype(np.float32)
 
-    def fit(trainer: Trainer | PyTorchTrainer) -> History:
-        return trainer.fit(
-            X_train, y_train, X_test, y_test, epochs=100, eval_every=10, batch_size=32, seed=1,
-            early_stopping=False, verbose=False, progress=False,
-        )  # fmt: skip
+    def fit(trainer: TrainerBase) -> History:
+        data = (X_train, y_train, X_test, y_test)
+        return fit_quietly(trainer, data, epochs=100, eval_every=10, batch_size=32, seed=1)
 
     net = NeuralNetwork(
         [Dense(13, Sigmoid(), weight_init="glorot"), Dense(1, weight_init="glorot")],
@@ -121,11 +118,9 @@ def cnn(full_mnist: bool) -> Row:
 
     images_train, images_test = images(X_train), images(X_test)
 
-    def fit(trainer: Trainer | PyTorchTrainer) -> History:
-        return trainer.fit(
-            images_train, y_train, images_test, y_test, epochs=1, eval_every=1, batch_size=60,
-            seed=1, verbose=False, progress=False,
-        )  # fmt: skip
+    def fit(trainer: TrainerBase) -> History:
+        data = (images_train, y_train, images_test, y_test)
+        return fit_quietly(trainer, data, epochs=1, batch_size=60, seed=1)
 
     net = NeuralNetwork(
         [

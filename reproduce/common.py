@@ -1,11 +1,18 @@
-"""The row type every chapter's reproduction returns, and a timer to fill its ``seconds``."""
+"""What every chapter's reproduction shares: the row type, timers, and a quiet ``fit``."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
+
+from numpy import ndarray
+
+from lincoln.train import History, TrainerBase
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,3 +39,41 @@ class Stopwatch:
             yield
         finally:
             self.seconds += time.perf_counter() - start
+
+
+def timed(work: Callable[[], T]) -> tuple[T, float]:
+    """``work()`` and the seconds it took."""
+    watch = Stopwatch()
+    with watch.running():
+        value = work()
+    return value, watch.seconds
+
+
+def fit_quietly(
+    trainer: TrainerBase,
+    data: tuple[ndarray, ndarray, ndarray, ndarray],
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    eval_every: int | None = None,
+    early_stopping: bool = False,
+) -> History:
+    """``trainer.fit`` on ``(X_train, y_train, X_test, y_test)`` with nothing printed.
+
+    Evaluates every ``eval_every`` epochs (by default once, after the last epoch).
+    """
+    X_train, y_train, X_test, y_test = data
+    return trainer.fit(
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        epochs=epochs,
+        eval_every=epochs if eval_every is None else eval_every,
+        batch_size=batch_size,
+        seed=seed,
+        early_stopping=early_stopping,
+        verbose=False,
+        progress=False,
+    )
